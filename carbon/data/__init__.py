@@ -1,0 +1,1 @@
+"""Bundled data files (hourly grid series, provenance)."""
