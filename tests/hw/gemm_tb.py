@@ -71,15 +71,15 @@ class GemmDriver:
         d.cmd__valid.value = 1
         await ReadOnly()
         assert int(d.cmd__ready.value) == 1, "accelerator not ready for a command while idle"
-        await RisingEdge(d.clk)
+        await RisingEdge(d.clk)  # the command is accepted on this edge
         d.cmd__valid.value = 0
-        for cycles in range(1, timeout_cycles + 1):
-            await RisingEdge(d.clk)
+        for cycles in range(timeout_cycles + 1):
             await ReadOnly()
             if int(d.done.value):
                 err = bool(int(d.error.value))
                 await RisingEdge(d.clk)
                 return cycles, err
+            await RisingEdge(d.clk)
         raise AssertionError(f"no done within {timeout_cycles} cycles for M={m} N={n} K={k}")
 
     async def read_c(self, count: int) -> list[int]:
