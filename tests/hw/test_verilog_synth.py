@@ -81,3 +81,15 @@ def test_synthesis_area_grows_with_the_pe_count(tmp_path):
     bigbuf = synthesize(AcceleratorConfig(rows=2, cols=2, ifmap_kb=2, filter_kb=2, ofmap_kb=2))
     assert bigbuf.logic_area_um2 < 1.1 * small.logic_area_um2
     assert bigbuf.scaled["28"]["sram_um2"] == pytest.approx(2 * small.scaled["28"]["sram_um2"])
+
+
+@pytest.mark.yosys
+@pytest.mark.parametrize("dataflow", ["os", "ws"])
+def test_area_model_predicts_a_fresh_synthesis(dataflow):
+    """The calibrated model (hw/area_calibration.json) against a size it was not fitted on."""
+    from carbonflow.hw.area_model import logic_area_um2_180
+
+    cfg = AcceleratorConfig(rows=3, cols=5, dataflow=dataflow, ifmap_kb=1, filter_kb=1,
+                            ofmap_kb=1)
+    measured = synthesize(cfg).logic_area_um2
+    assert logic_area_um2_180(cfg) == pytest.approx(measured, rel=0.10)
