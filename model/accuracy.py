@@ -27,7 +27,7 @@ __all__ = ["proxy_accuracy", "checkpoint_accuracy", "STAGE_VERSION", "EVAL_IMAGE
 
 STAGE_VERSION = 1
 EVAL_IMAGES = 600
-FINETUNE = {"steps": 150, "lr": 5e-4, "batch": 128, "train_images": 3000}
+FINETUNE = {"steps": 100, "lr": 5e-4, "batch": 128, "train_images": 2000}
 
 
 def _torch_setup():
@@ -47,7 +47,7 @@ def proxy_accuracy(cfg: ClipConfig, *, seeds: tuple[int, ...] = (0,), finetune_s
     Args:
         cfg: the pruned config; every dimension must be <= ``tiny-clip``'s.
         seeds: one base model and fine-tuning run per seed; the mean is reported.
-        finetune_steps: steps of fine-tuning after pruning (default 150; 0 = none).
+        finetune_steps: steps of fine-tuning after pruning (default 100; 0 = none).
         base_recipe: overrides of the base training recipe (tests use fewer steps).
     """
     torch = _torch_setup()
@@ -85,6 +85,7 @@ def proxy_accuracy(cfg: ClipConfig, *, seeds: tuple[int, ...] = (0,), finetune_s
         per_seed.append(evaluate(pruned, held, vocab))
     res = {
         "zeroshot_acc": float(np.mean([r["zeroshot_acc"] for r in per_seed])),
+        "gzsl_acc": float(np.mean([r["gzsl_acc"] for r in per_seed])),
         "recall_at_1": float(np.mean([r["recall_at_1"] for r in per_seed])),
         "zeroshot_acc_std": float(np.std([r["zeroshot_acc"] for r in per_seed])),
         "chance_acc": per_seed[0]["chance_acc"], "chance_recall": per_seed[0]["chance_recall"],
