@@ -8,18 +8,14 @@ the PE-count ratio). Usage: python benchmarks/bench_hw.py [--sizes 4 8 16] [--da
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hw"))
-
-from rtl_runner import have_icarus, run_gemm_cases  # noqa: E402
-
-from carbonflow.flows.cache import Cache  # noqa: E402
-from carbonflow.hw.config import AcceleratorConfig  # noqa: E402
-from carbonflow.hw.synth import synthesize  # noqa: E402
+from carbonflow.flows.cache import Cache
+from carbonflow.hw.config import AcceleratorConfig
+from carbonflow.hw.synth import synthesize
+from carbonflow.hw.verify import have_icarus, run_gemm_cases
 
 
 def main() -> None:

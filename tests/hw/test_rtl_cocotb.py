@@ -1,7 +1,7 @@
 """cocotb + Icarus verification of the generated RTL: full tiled GEMMs against NumPy.
 
 Each test generates the Verilog of one design, builds it with cocotb's runner and runs
-``gemm_tb.gemm_cases`` on it; the cocotb results file (not the runner's return) decides.
+``carbonflow.hw.gemm_tb.gemm_cases`` on it; the cocotb results file (not the runner's return) decides.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from rtl_runner import have_icarus, run_gemm_cases
 
 from carbonflow.hw.config import AcceleratorConfig
+from carbonflow.hw.verify import have_icarus, run_gemm_cases
 from carbonflow.hw.verilog import generate_verilog
 
 pytestmark = [pytest.mark.sim,

@@ -1,7 +1,7 @@
 """cocotb testbench of the generated accelerator: full tiled GEMMs against NumPy.
 
-The pytest entry point (tests/hw/test_rtl_cocotb.py) builds the Verilog and passes the design and
-the cases to run through environment variables. A driver (buffer writes, command handshake, result
+:func:`carbonflow.hw.verify.run_gemm_cases` (used by the tests and by ``carbonflow flow``) builds
+the Verilog and passes the design and the cases through environment variables. A driver (buffer writes, command handshake, result
 reads) and the reference model (:func:`carbonflow.hw.layout.gemm_reference`) are kept apart.
 """
 

@@ -1,16 +1,17 @@
-"""Build the generated Verilog with Icarus through cocotb's runner and run gemm_tb on it."""
+"""RTL verification: build the generated Verilog with Icarus through cocotb's runner and run the
+GEMM testbench (:mod:`carbonflow.hw.gemm_tb`) on it. The cocotb results file decides, not the
+runner's return (the runner does not fail on a failing test by itself)."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 from carbonflow.hw.config import AcceleratorConfig
 from carbonflow.hw.verilog import TOP_NAME, write_verilog
 
-HERE = Path(__file__).resolve().parent
+__all__ = ["have_icarus", "run_gemm_cases"]
 
 
 def have_icarus() -> bool:
@@ -20,6 +21,8 @@ def have_icarus() -> bool:
 def run_gemm_cases(cfg: AcceleratorConfig, cases: list[dict], work: Path, seed: int = 42,
                    verilog: Path | None = None) -> tuple[int, int]:
     """Run the cases on the RTL of ``cfg``; return (tests, failed) from cocotb's results file.
+
+    The simulator's output goes to ``work/build.log`` and ``work/sim.log``.
 
     ``verilog`` overrides the generated source (used to check that a broken RTL fails).
     """
@@ -32,14 +35,14 @@ def run_gemm_cases(cfg: AcceleratorConfig, cases: list[dict], work: Path, seed: 
                  timescale=("1ns", "1ps"), always=True,
                  # Verilog-2005 semantics: declaration initialisers then raise a time-0 event, which
                  # the yosys backend relies on to settle its `always @*` blocks (-g2012 does not).
-                 build_args=["-g2005"])
+                 build_args=["-g2005"], log_file=work / "build.log")
     env = {"CARBONFLOW_DESIGN": json.dumps(cfg.to_dict()), "CARBONFLOW_CASES": json.dumps(cases),
-           "CARBONFLOW_SEED": str(seed), "PYTHONPATH": os.pathsep.join(
-               [str(HERE)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+           "CARBONFLOW_SEED": str(seed)}
     results_xml = work / "results.xml"
     try:
-        runner.test(hdl_toplevel=TOP_NAME, test_module="gemm_tb", test_dir=HERE,
-                    build_dir=work / "sim_build", extra_env=env, results_xml=str(results_xml))
+        runner.test(hdl_toplevel=TOP_NAME, test_module="carbonflow.hw.gemm_tb",
+                    build_dir=work / "sim_build", test_dir=work, extra_env=env,
+                    results_xml=str(results_xml), log_file=work / "sim.log")
     except SystemExit:
         # cocotb's runner exits when a test fails; the results file below is what decides.
         pass
