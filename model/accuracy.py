@@ -31,6 +31,7 @@ FINETUNE = {"steps": 100, "lr": 5e-4, "batch": 128, "train_images": 2000}
 
 
 def _torch_setup():
+    """Import torch, one intra-op thread (see below)."""
     import torch
 
     # Tiny models: one thread per process is faster than two fighting over small kernels, and

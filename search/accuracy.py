@@ -74,8 +74,10 @@ class AccuracyOracle:
         """Train (or load) the base models in this process before workers need them."""
         if self.real_fn != self._proxy:
             return
+        from carbonflow.model.accuracy import _torch_setup
         from carbonflow.model.tinyclip import base_model
 
+        _torch_setup()
         for s in self.seeds:
             base_model(s, recipe=self.recipe, progress=progress)
 

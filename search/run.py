@@ -99,14 +99,18 @@ class SearchResult:
     grid_desc: str
 
 
-def objectives(p: dict[str, Any], mode: str) -> list[float]:
-    """Minimisation objectives of an archived point: cost(s) of the mode, then -accuracy."""
-    return [p[m] for m in MODES[mode]] + [-p["accuracy"]]
+def objectives(p: dict[str, Any], mode: str, acc_key: str = "accuracy") -> list[float]:
+    """Minimisation objectives of an archived point: cost(s) of the mode, then -accuracy.
+
+    ``acc_key="search_accuracy"`` gives what the optimiser saw when the point was first evaluated
+    (a resumed run must see the same values to retrace the same path).
+    """
+    return [p[m] for m in MODES[mode]] + [-p[acc_key]]
 
 
-def violations(p: dict[str, Any], s: SearchSettings) -> list[float]:
+def violations(p: dict[str, Any], s: SearchSettings, acc_key: str = "accuracy") -> list[float]:
     return [p["latency_s"] - s.latency_max_s, p["area_mm2"] - s.area_max_mm2,
-            s.accuracy_min - p["accuracy"]]
+            s.accuracy_min - p[acc_key]]
 
 
 def pareto_mask(F: np.ndarray) -> np.ndarray:
@@ -150,8 +154,10 @@ class _Evaluator:
         res = evaluate_point(x, self.base, self.s.usage, self.ci, acc, src).to_dict()
         res["key"] = key
         if hit is None:
+            res["search_accuracy"] = acc
             self.archive.put(key, res)
-        else:
+        else:  # verification: the final accuracy changes, what the search saw does not
+            res["search_accuracy"] = hit["search_accuracy"]
             self.archive.replace(key, res)
         if self.on_eval:
             self.on_eval()
@@ -182,8 +188,8 @@ def _problem(settings: SearchSettings, evaluator: _Evaluator):
 
         def _evaluate(self, X, out, *args, **kwargs):
             p = evaluator(X)
-            out["F"] = objectives(p, settings.mode)
-            out["G"] = violations(p, settings)
+            out["F"] = objectives(p, settings.mode, "search_accuracy")
+            out["G"] = violations(p, settings, "search_accuracy")
 
     return JointProblem()
 
