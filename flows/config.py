@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from carbonflow.carbon.operational import Usage
-from carbonflow.flows.errors import ConfigError, check_int
+from carbonflow.flows.errors import ConfigError, check_int, check_known_keys
 from carbonflow.search.run import SearchSettings
 from carbonflow.search.space import HardwareSpace
 
@@ -70,18 +70,12 @@ def load_flow_config(path: str | Path) -> FlowConfig:
         raise ConfigError(f"flow config {str(p)!r} does not exist") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"flow config {str(p)!r} is not valid TOML: {e}") from None
-    unknown = sorted(set(raw) - set(SCHEMA))
-    if unknown:
-        raise ConfigError(f"unknown section(s) {', '.join(unknown)} in {p}; known: "
-                          f"{', '.join(SCHEMA)}")
+    check_known_keys("section(s)", raw, SCHEMA)
     vals: dict[str, dict[str, Any]] = {}
     for section, body in raw.items():
         if not isinstance(body, dict):
             raise ConfigError(f"[{section}] must be a table, got {body!r}")
-        bad = sorted(set(body) - set(SCHEMA[section]))
-        if bad:
-            raise ConfigError(f"unknown key(s) {', '.join(f'{section}.{b}' for b in bad)}; "
-                              f"known in [{section}]: {', '.join(SCHEMA[section])}")
+        check_known_keys(f"key(s) in [{section}]:", body, SCHEMA[section])
         vals[section] = {k: _typed(section, k, v) for k, v in body.items()}
     s, m, h, c, k = (vals.get(x, {}) for x in ("search", "model", "hardware", "constraints",
                                                "carbon"))

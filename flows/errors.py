@@ -18,6 +18,8 @@ __all__ = [
     "check_int",
     "check_real",
     "check_choice",
+    "check_known_keys",
+    "read_json_file",
 ]
 
 
@@ -83,3 +85,26 @@ def check_choice(name: str, value: object, choices: Iterable[object]) -> object:
         listed = ", ".join(repr(c) for c in options)
         raise ConfigError(f"{name} must be one of {listed}; got {value!r}")
     return value
+
+
+def check_known_keys(what: str, given: Iterable[str], known: Iterable[str]) -> None:
+    """Raise :class:`ConfigError` naming the unknown keys of ``given`` and listing ``known``."""
+    known_set = set(known)
+    unknown = sorted(set(given) - known_set)
+    if unknown:
+        raise ConfigError(f"unknown {what} {', '.join(unknown)}; "
+                          f"known: {', '.join(sorted(known_set))}")
+
+
+def read_json_file(path, what: str):
+    """The JSON value in ``path``; a missing or malformed file is a :class:`ConfigError`."""
+    import json
+    from pathlib import Path
+
+    p = Path(path)
+    try:
+        return json.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {str(p)!r} does not exist") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{what} {str(p)!r} is not valid JSON: {e}") from None

@@ -31,19 +31,24 @@ def plot_fronts(points, front, chosen: dict[str, dict], path: Path, *, constrain
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
-    marks = {"carbon": ("*", "tab:green"), "latency": ("D", "tab:blue"),
-             "energy": ("s", "tab:orange")}
+    # drawn in this order, largest first, so coinciding optima stay visible
+    marks = {"energy": ("s", "tab:orange", 260), "latency": ("D", "tab:blue", 170),
+             "carbon": ("*", "tab:green", 150)}
+    real = [p for p in points if p["accuracy_source"] == "real"]
+    surr = [p for p in points if p["accuracy_source"] != "real"]
     for ax, key, label in zip(axes, ("carbon_kg", "latency_s", "energy_j"),
                               ("total carbon over lifetime (kg CO2e)", "latency per inference (s)",
                                "energy per inference (J)")):
-        ax.scatter([p[key] for p in points], [p["accuracy"] for p in points], s=8, c="0.75",
-                   label="evaluated")
+        ax.scatter([p[key] for p in surr], [p["accuracy"] for p in surr], s=8, c="0.75",
+                   label="evaluated (surrogate accuracy)")
+        ax.scatter([p[key] for p in real], [p["accuracy"] for p in real], s=16, c="0.3",
+                   label="evaluated (trained accuracy)")
         fr = sorted(front, key=lambda p: p[key])
         ax.plot([p[key] for p in fr], [p["accuracy"] for p in fr], "o-", ms=4, c="tab:red",
                 label="Pareto front (carbon mode)" if key == "carbon_kg" else "front points")
-        for name, p in chosen.items():
-            m, col = marks[name]
-            ax.scatter([p[key]], [p["accuracy"]], marker=m, s=140, c=col, edgecolors="k",
+        for name, (m, col, size) in marks.items():
+            p = chosen[name]
+            ax.scatter([p[key]], [p["accuracy"]], marker=m, s=size, c=col, edgecolors="k",
                        label=f"{name}-optimal", zorder=5)
         ax.set_xscale("log")
         ax.set_xlabel(label)

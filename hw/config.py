@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from carbonflow.flows.errors import ConfigError, check_choice, check_int, check_real
+from carbonflow.flows.errors import (ConfigError, check_choice, check_int, check_known_keys,
+                                     check_real, read_json_file)
 
 __all__ = ["AcceleratorConfig", "DATAFLOWS", "NODES_NM", "load_design", "save_design"]
 
@@ -111,23 +112,14 @@ class AcceleratorConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> AcceleratorConfig:
         """Build from a dict; unknown keys are an error that lists the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ConfigError(f"unknown design parameter(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(known))}")
+        check_known_keys("design parameter(s)", d, (f.name for f in fields(cls)))
         return cls(**d)
 
 
 def load_design(path: str | Path) -> AcceleratorConfig:
     """Read a design JSON (an object of :class:`AcceleratorConfig` fields, or ``{"hw": {...}}``)."""
     p = Path(path)
-    try:
-        d = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"design file {str(p)!r} does not exist") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"design file {str(p)!r} is not valid JSON: {e}") from None
+    d = read_json_file(p, "design file")
     if isinstance(d, dict) and "hw" in d and isinstance(d["hw"], dict):
         d = d["hw"]
     if not isinstance(d, dict):

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from carbonflow.flows.errors import ConfigError, check_int
+from carbonflow.flows.errors import ConfigError, check_int, check_known_keys, read_json_file
 
 __all__ = ["TowerConfig", "ClipConfig", "VIT_B_16", "TINY_CLIP", "BASE_MODELS", "load_model_config"]
 
@@ -83,11 +83,7 @@ class ClipConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ClipConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ConfigError(f"unknown model parameter(s) {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(known))}")
+        check_known_keys("model parameter(s)", d, (f.name for f in fields(cls)))
         try:
             return cls(name=str(d.get("name", "custom")), vision=_tower(d["vision"], "vision"),
                        text=_tower(d["text"], "text"), embed_dim=d["embed_dim"])
@@ -102,11 +98,7 @@ class ClipConfig:
 
 
 def _tower(d: dict[str, Any], which: str) -> TowerConfig:
-    known = {f.name for f in fields(TowerConfig)}
-    unknown = sorted(set(d) - known)
-    if unknown:
-        raise ConfigError(f"unknown {which} parameter(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(sorted(known))}")
+    check_known_keys(f"{which} parameter(s)", d, (f.name for f in fields(TowerConfig)))
     try:
         return TowerConfig(**d)
     except ConfigError as e:
@@ -150,10 +142,7 @@ def load_model_config(spec: str | Path) -> ClipConfig:
     if not p.exists():
         raise ConfigError(f"model {s!r} is neither a known base model "
                           f"({', '.join(BASE_MODELS)}) nor an existing JSON file")
-    try:
-        d = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"model file {s!r} is not valid JSON: {e}") from None
+    d = read_json_file(p, "model file")
     if isinstance(d, dict) and "model" in d and isinstance(d["model"], dict):
         d = d["model"]
     return ClipConfig.from_dict(d)

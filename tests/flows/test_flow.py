@@ -19,8 +19,8 @@ def test_shipped_configs_load():
 
 
 @pytest.mark.parametrize("text, message", [
-    ("[serach]\nseed = 1\n", r"unknown section\(s\) serach"),
-    ("[search]\nsed = 1\n", r"unknown key\(s\) search.sed; known in \[search\]"),
+    ("[serach]\nseed = 1\n", r"unknown section\(s\) serach; known: carbon"),
+    ("[search]\nsed = 1\n", r"unknown key\(s\) in \[search\]: sed; known: algorithm"),
     ("[search]\nseed = \"one\"\n", r"^search.seed must be int, got 'one'$"),
     ("[search]\npop_size = 2\n", r"^search.pop_size must be in \[4, 10000\], got 2$"),
     ("[constraints]\nlatency_max_s = -1\n", r"^constraints.latency_max_s must be in \(0, inf\)"),
