@@ -121,6 +121,9 @@ def _args_carbon(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duty-cycle", type=float, default=1.0)
     p.add_argument("--embodied-share", type=float, default=1.0)
     p.add_argument("--dram-gb", type=float, default=0.0, help="off-chip DRAM charged (GB)")
+    p.add_argument("--area-mm2", type=float, metavar="A",
+                   help="die area at the design's node, e.g. from `carbonflow synth` "
+                        "(default: the calibrated area model)")
     p.add_argument("--out", metavar="JSON")
 
 
@@ -137,7 +140,7 @@ def _run_carbon(args) -> int:
     usage = Usage(lifetime_years=args.lifetime_years, inferences_per_s=args.inferences_per_s,
                   duty_cycle=args.duty_cycle, embodied_share=args.embodied_share)
     ci, desc = resolve_intensity(args.grid)
-    perf = simulate(model, hw)
+    perf = simulate(model, hw, die_area=args.area_mm2)
     emb = embodied_carbon(perf.die_area_mm2, hw.node_nm, dram_gb=args.dram_gb)
     rep = total_carbon(emb.total_kg, perf.energy_j, usage, ci)
     print(format_table(["quantity", "value"], [

@@ -34,7 +34,8 @@ class Executor:
         self.close()
 
 
-def make_executor(spec: str | None = None, workers: int = 2) -> Executor:
+def make_executor(spec: str | None = None, workers: int = 2, *,
+                  connect_timeout_s: float = 20.0) -> Executor:
     """``None``/``"local"``: a pool of ``workers`` processes; ``"serial"``: this process;
     ``"dask-local"``: a Dask LocalCluster; ``"tcp://host:port"``: an existing Dask scheduler."""
     if spec in (None, "local"):
@@ -57,7 +58,7 @@ def make_executor(spec: str | None = None, workers: int = 2) -> Executor:
                 cluster.close()
         else:
             try:
-                client = Client(spec, timeout=20)
+                client = Client(spec, timeout=connect_timeout_s)
             except OSError as e:
                 raise ConfigError(f"cannot reach the Dask scheduler at {spec!r}: {e}") from None
             close = client.close

@@ -135,3 +135,18 @@ def test_cli_train_carbon_and_schedule(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "Flexible Start" in out and "+12 h" in out and "Pause and Resume" in out
     assert main(["schedule", "--series", str(tmp_path / "none.csv"), "--hours", "8"]) == 2
+
+
+def test_cli_carbon_total(tmp_path, capsys):
+    import json
+    (tmp_path / "d.json").write_text(json.dumps({"rows": 16, "cols": 16, "node_nm": 7}))
+    assert main(["carbon", "--model", "ViT-B-16", "--design", str(tmp_path / "d.json"),
+                 "--grid", "BPAT", "--area-mm2", "2.0", "--out", str(tmp_path / "c.json")]) == 0
+    doc = json.loads((tmp_path / "c.json").read_text())
+    assert doc["perf"]["die_area_mm2"] == 2.0
+    assert doc["embodied"]["die_kg"] == pytest.approx(carbon_per_cm2_g(7) * 0.02 / 1000)
+    c = doc["carbon"]
+    assert c["total_kg"] == pytest.approx(c["embodied_charged_kg"] + c["operational_kg"])
+    assert "BPAT hourly series" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_text(json.dumps({"rows": 16, "node_nm": 45}))
+    assert main(["carbon", "--model", "ViT-B-16", "--design", str(tmp_path / "bad.json")]) == 2
