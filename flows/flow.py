@@ -102,8 +102,9 @@ def run_flow(cfg: FlowConfig, *, resume: bool = False, progress: bool = True) ->
             synth = {"run": True, "design": shw.to_dict(), "scaled": shw != hw,
                      "report": rep.to_dict(), "area_model_um2": model_area,
                      "model_error": model_area / rep.logic_area_um2 - 1}
+            scaled_note = f"(scaled down from {hw.rows}x{hw.cols}) " if shw != hw else ""
             synth["text"] = (
-                f"{shw.rows}x{shw.cols} {'(scaled down from %dx%d) ' % (hw.rows, hw.cols) if shw != hw else ''}"
+                f"{shw.rows}x{shw.cols} {scaled_note}"
                 f"logic {rep.logic_area_um2:,.0f} um2 at 180 nm, {rep.cell_count} cells, "
                 f"~{rep.fmax_mhz_est:.0f} MHz at 180 nm; {rep.scaled[node]['total_mm2']:.4f} mm2 "
                 f"at {node} nm with SRAM; the search's area model was off by "

@@ -4,8 +4,9 @@ Running yosys per candidate is too slow for a search, so the search uses
 
     logic_area_um2(180 nm) = a * rows * cols + b * (rows**2 + cols**2) + c * (rows + cols) + d
 
-per dataflow (the squared terms are the triangular skew/de-skew register banks at the edges), with ``a, b, c`` fitted by least squares to ``carbonflow synth`` results of
-several array sizes (int8 operands, 32-bit accumulators). The fit and the runs behind it are in
+per dataflow (the squared terms are the triangular skew/de-skew register banks at the edges),
+with ``a, b, c, d`` fitted by relative least squares to ``carbonflow synth`` results of several
+array sizes (int8 operands, 32-bit accumulators). The fit and the runs behind it are in
 ``hw/area_calibration.json``, written by ``python benchmarks/calibrate_area.py``; a test
 re-synthesises a design and checks the model against it. Other widths scale the per-PE term by
 the multiplier + accumulator bit count (``in_width**2 + acc_width``) relative to 8x8 + 32.

@@ -1,8 +1,9 @@
 """cocotb testbench of the generated accelerator: full tiled GEMMs against NumPy.
 
-:func:`carbonflow.hw.verify.run_gemm_cases` (used by the tests and by ``carbonflow flow``) builds
-the Verilog and passes the design and the cases through environment variables. A driver (buffer writes, command handshake, result
-reads) and the reference model (:func:`carbonflow.hw.layout.gemm_reference`) are kept apart.
+:func:`carbonflow.hw.verify.run_gemm_cases` (used by the tests and by ``carbonflow flow``)
+builds the Verilog and passes the design and the cases through environment variables. A driver
+(buffer writes, command handshake, result reads) and the reference model
+(:func:`carbonflow.hw.layout.gemm_reference`) are kept apart.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_LIBERTY", "SynthReport", "render_script", "find_yosys", "yos
 #: Liberty of the OSU 0.18 um cells shipped by Debian's ``qflow-tech-osu018``.
 DEFAULT_LIBERTY = "/usr/share/qflow/tech/osu018/osu018_stdcells.lib"
 #: Bump when the script or the report format changes (part of the cache key).
-STAGE_VERSION = 2
+STAGE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,12 @@ def render_script(rtlil: str, top: str, liberty: str, blackboxes: list[str], out
         f"hierarchy -check -top {top}",
         f"synth -top {top} -flatten",
         # logic depth on yosys' generic gates, before mapping hides the flip-flops in liberty cells
+        # SRAM read data is registered: cut the black boxes out of a copy so that their ports
+        # are path end points rather than combinational feed-throughs
+        "design -save mapped_input",
+        *[f"delete t:{b}" for b in blackboxes],
         f"tee -q -o {out_dir}/ltp.txt ltp -noff",
+        "design -load mapped_input",
         f"dfflibmap -liberty {lib}",
         f"abc -liberty {lib}",
         "opt_clean -purge",
@@ -174,7 +179,7 @@ def run_yosys(script: str, work: Path, timeout_s: float = 3600) -> str:
 _FF_CELLS = ("DFFPOSX1", "DFFNEGX1", "DFFSR", "LATCH")
 
 
-def _parse(work: Path, log: str, top: str) -> tuple[float, int, int, dict[str, int], float | None]:
+def _parse(work: Path, log: str, top: str) -> tuple[float, int, int, dict[str, int], int | None]:
     try:
         stat = json.loads((work / "stat.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError) as e:
@@ -185,26 +190,29 @@ def _parse(work: Path, log: str, top: str) -> tuple[float, int, int, dict[str, i
         raise SynthesisError(f"top module {top!r} missing from yosys statistics")
     mod = mods[key]
     cells = {k: int(v) for k, v in mod.get("num_cells_by_type", {}).items()}
-    bb = {b for b in buffer_module_names()}
+    bb = set(buffer_module_names())
     std_cells = {k: v for k, v in cells.items() if k not in bb}
     area = mod.get("area")
     if area is None:  # older yosys: only in the text report
-        m = re.search(r"Chip area for (?:top )?module .*?:\s*([0-9.]+)", (work / "stat.txt").read_text())
+        m = re.search(r"Chip area for (?:top )?module .*?:\s*([0-9.]+)",
+                      (work / "stat.txt").read_text())
         area = float(m.group(1)) if m else None
     if area is None:
         raise SynthesisError("no chip area in the yosys report (is the liberty readable?)")
     ltp = (work / "ltp.txt").read_text() if (work / "ltp.txt").exists() else ""
     depth = re.search(r"length=(\d+)", ltp)
     ffs = sum(v for k, v in std_cells.items() if k in _FF_CELLS)
-    return float(area), sum(std_cells.values()), ffs, std_cells, (int(depth.group(1)) if depth else None)
+    return (float(area), sum(std_cells.values()), ffs, std_cells,
+            int(depth.group(1)) if depth else None)
 
 
 def synthesize(cfg: AcceleratorConfig, *, liberty: str = DEFAULT_LIBERTY, cache: Cache | None = None,
                keep_dir: Path | None = None) -> SynthReport:
     """Synthesise the accelerator of ``cfg`` and scale its area to every node of NODE_DATA.
 
-    Results are cached by the SHA-256 of (Verilog, script, ABC script, yosys version, liberty
-    content, STAGE_VERSION). ``keep_dir`` keeps the script, log and reports there.
+    Results are cached by the SHA-256 of (the design's RTLIL, the script, the yosys version, the
+    liberty's hash, STAGE_VERSION); the RTLIL is the same design as the Verilog, as yosys reads
+    it. ``keep_dir`` keeps the script, log and reports there.
     """
     lib = Path(liberty)
     if not lib.is_file():

@@ -8,7 +8,6 @@ extraction of :mod:`carbonflow.sim.workload`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any

@@ -61,7 +61,8 @@ def test_capacity_errors_name_the_buffer():
     cfg = AcceleratorConfig(rows=4, cols=4, ifmap_kb=1, filter_kb=1, ofmap_kb=1)
     assert buffer_words(cfg, 4, 4, 4) == (4, 4, 4)
     check_fits(cfg, 4, 4, 4)
-    with pytest.raises(ConfigError, match=r"needs 2560 words of the ifmap_kb buffer but ifmap_kb=1 holds 256"):
+    with pytest.raises(ConfigError,
+                       match=r"needs 2560 words of the ifmap_kb buffer but ifmap_kb=1 holds 256"):
         check_fits(cfg, 8, 4, 1280)
     with pytest.raises(ConfigError, match=r"^M must be in \[1, 65535\], got 0$"):
         buffer_words(cfg, 0, 1, 1)
