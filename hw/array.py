@@ -69,18 +69,24 @@ class SystolicArray(wiring.Component):
                 m.submodules[f"pe_{i}_{j}"] = grid[i][j]
         return grid
 
+    def _stream_right(self, m: Module, pe, sources) -> None:
+        """Delay each row's edge inputs by the row index, then pass them PE to PE rightwards.
+
+        ``sources`` maps a PE port stem (``a`` for ``a_in``/``a_out``) to ``f(row) -> value``.
+        """
+        for i in range(self.cfg.rows):
+            for port, src in sources.items():
+                m.d.comb += getattr(pe[i][0], f"{port}_in").eq(
+                    _delay(m, src(i), i, f"{port}_skew{i}"))
+                for j in range(1, self.cfg.cols):
+                    m.d.comb += getattr(pe[i][j], f"{port}_in").eq(
+                        getattr(pe[i][j - 1], f"{port}_out"))
+
     def _elaborate_os(self):
         cfg, m = self.cfg, Module()
         pe = self._pe_grid(m, OutputStationaryPE)
-        for i in range(cfg.rows):
-            a = _delay(m, self.a_vec[i], i, f"a_skew{i}")
-            v = _delay(m, self.valid, i, f"v_skew{i}")
-            f = _delay(m, self.first, i, f"f_skew{i}")
-            m.d.comb += [pe[i][0].a_in.eq(a), pe[i][0].valid_in.eq(v), pe[i][0].first_in.eq(f)]
-            for j in range(1, cfg.cols):
-                left = pe[i][j - 1]
-                m.d.comb += [pe[i][j].a_in.eq(left.a_out), pe[i][j].valid_in.eq(left.valid_out),
-                             pe[i][j].first_in.eq(left.first_out)]
+        self._stream_right(m, pe, {"a": lambda i: self.a_vec[i], "valid": lambda i: self.valid,
+                                   "first": lambda i: self.first})
         for j in range(cfg.cols):
             m.d.comb += pe[0][j].b_in.eq(_delay(m, self.b_vec[j], j, f"b_skew{j}"))
             for i in range(1, cfg.rows):
@@ -92,13 +98,8 @@ class SystolicArray(wiring.Component):
     def _elaborate_ws(self):
         cfg, m = self.cfg, Module()
         pe = self._pe_grid(m, WeightStationaryPE)
+        self._stream_right(m, pe, {"a": lambda i: self.a_vec[i], "valid": lambda i: self.valid})
         for i in range(cfg.rows):
-            a = _delay(m, self.a_vec[i], i, f"a_skew{i}")
-            v = _delay(m, self.valid, i, f"v_skew{i}")
-            m.d.comb += [pe[i][0].a_in.eq(a), pe[i][0].valid_in.eq(v)]
-            for j in range(1, cfg.cols):
-                m.d.comb += [pe[i][j].a_in.eq(pe[i][j - 1].a_out),
-                             pe[i][j].valid_in.eq(pe[i][j - 1].valid_out)]
             for j in range(cfg.cols):
                 m.d.comb += [pe[i][j].w_in.eq(self.w_vec[j]),
                              pe[i][j].w_load.eq(self.w_load & (self.w_row == i))]
